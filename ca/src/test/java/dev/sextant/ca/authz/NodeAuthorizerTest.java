@@ -41,6 +41,7 @@ class NodeAuthorizerTest {
     ztunnel = new KubernetesInfo("ztunnel-a", "istio-system", uids.get("ztunnel-a"), "ztunnel");
     pods = InformerPodIndex.start(client, ns -> !ns.equals("hidden"));
     await(pods::hasSynced);
+    awaitWatchLive();
     authorizer = new NodeAuthorizer(NodeAuthorizer.parseTrusted(List.of("istio-system/ztunnel", "no-slash")),
         Map.of("Kubernetes", pods), () -> "cluster.local", Set.of("old.domain"));
   }
@@ -114,6 +115,26 @@ class NodeAuthorizerTest {
     return new PodBuilder().withNewMetadata().withNamespace(ns).withName(name).withUid(uid).endMetadata()
         .withNewSpec().withServiceAccountName(sa).withNodeName(node.isEmpty() ? null : node).endSpec()
         .withNewStatus().withPhase(phase).endStatus().build();
+  }
+
+  /**
+   * The informer syncs on its list and then opens its watch; the CRUD mock does not replay events
+   * from a resource version, so a change made before the watch is open would never arrive. A probe
+   * pod created after the watch is open is seen; one created before is not, so try until one is.
+   */
+  void awaitWatchLive() throws InterruptedException {
+    for (int i = 0; i < 100; i++) {
+      String name = "watch-probe-" + i;
+      create(pod("probe", name, "uid-" + name, "probe", "node-z", "Running"));
+      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+      while (System.nanoTime() < until) {
+        if (pods.pod("probe", name).isPresent()) {
+          return;
+        }
+        Thread.sleep(10);
+      }
+    }
+    throw new AssertionError("the pod informer's watch never delivered an event");
   }
 
   static void await(BooleanSupplier condition) throws InterruptedException {
