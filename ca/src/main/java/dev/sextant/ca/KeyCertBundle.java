@@ -1,5 +1,6 @@
 package dev.sextant.ca;
 
+import com.google.protobuf.ByteString;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.CertPathBuilder;
@@ -37,9 +38,11 @@ public final class KeyCertBundle {
   private final String rootCertPem;
   private final X509Certificate cert;
   private final PrivateKey key;
+  private final PrivateKey signingKey;
   private final X500Name subject;
   private final byte[] subjectKeyId;
   private final List<String> chainElements;
+  private final List<ByteString> responseTail;
 
   private KeyCertBundle(String certPem, String keyPem, String certChainPem, String rootCertPem,
       X509Certificate cert, PrivateKey key) {
@@ -49,6 +52,7 @@ public final class KeyCertBundle {
     this.rootCertPem = rootCertPem;
     this.cert = cert;
     this.key = key;
+    this.signingKey = Crypto.forSigning(key);
     this.subject = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
     byte[] ski = cert.getExtensionValue(Extension.subjectKeyIdentifier.getId());
     this.subjectKeyId = ski == null ? null
@@ -58,6 +62,22 @@ public final class KeyCertBundle {
       elements.add(piece + "\n");
     }
     this.chainElements = List.copyOf(elements);
+    List<ByteString> tail = new ArrayList<>();
+    for (String element : chainElements) {
+      tail.add(ByteString.copyFromUtf8(element));
+    }
+    if (!rootCertPem.isEmpty()) {
+      tail.add(ByteString.copyFromUtf8(rootCertPem));
+    }
+    this.responseTail = List.copyOf(tail);
+  }
+
+  /**
+   * What follows the leaf in every response, as UTF-8: each cert of the CA chain, then the whole
+   * root bundle (absent when there is none).
+   */
+  List<ByteString> responseTail() {
+    return responseTail;
   }
 
   /** Parses and verifies; the message of the exception says what does not fit. */
@@ -156,6 +176,28 @@ public final class KeyCertBundle {
 
   PrivateKey key() {
     return key;
+  }
+
+  private volatile LeafEncoder leafEncoder;
+
+  /** The workload-leaf encoder for this signing material, prepared on first use. */
+  LeafEncoder leafEncoder() throws GeneralSecurityException {
+    LeafEncoder e = leafEncoder;
+    if (e == null) {
+      synchronized (this) {
+        e = leafEncoder;
+        if (e == null) {
+          e = new LeafEncoder(this);
+          leafEncoder = e;
+        }
+      }
+    }
+    return e;
+  }
+
+  /** {@link #key()} as the signature provider holds it (converted once per bundle). */
+  PrivateKey signingKey() {
+    return signingKey;
   }
 
   /** The signing cert's subject, as its encoded bytes; becomes the issuer of every leaf. */

@@ -77,6 +77,7 @@ public final class SextantCa implements AutoCloseable {
       throws IOException, GeneralSecurityException {
     this.config = config;
     this.metrics = new CaMetrics(clock);
+    log.info("CA signatures: {}", Crypto.SIGNATURES_CHOICE);
     this.roots = CaRoots.load(config, client, metrics, clock);
     try {
     closeables.add(roots);

@@ -1,5 +1,6 @@
 package dev.sextant.ca.grpc;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Value;
 import dev.sextant.api.ca.IstioCertificateRequest;
 import dev.sextant.api.ca.IstioCertificateResponse;
@@ -108,9 +109,9 @@ public final class CertificateService extends IstioCertificateServiceGrpc.IstioC
       }
       sans = List.of(impersonated);
     }
-    List<String> chain;
+    List<ByteString> chain;
     try {
-      chain = ca.signWorkload(request.getCsr(), sans, request.getValidityDuration());
+      chain = ca.signWorkloadEncoded(request.getCsr(), sans, request.getValidityDuration());
     } catch (CaException e) {
       metrics.signFailed(e.error(), e.error().name());
       log.info("CSR signing error: {} ({})", e.getMessage(), e.error());
@@ -118,7 +119,11 @@ public final class CertificateService extends IstioCertificateServiceGrpc.IstioC
           .withDescription("CSR signing error (" + e.getMessage() + ")"));
     }
     metrics.issued();
-    return IstioCertificateResponse.newBuilder().addAllCertChain(chain).build();
+    IstioCertificateResponse.Builder response = IstioCertificateResponse.newBuilder();
+    for (ByteString element : chain) {
+      response.addCertChainBytes(element);
+    }
+    return response.build();
   }
 
   /** A metadata value read as istiod reads it: the string, or "" for any other kind. */
