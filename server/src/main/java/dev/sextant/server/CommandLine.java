@@ -48,17 +48,20 @@ public final class CommandLine {
    * Read with {@code System.getenv} where they are used: the pod's name (leader election identity,
    * {@code LeaderElection}; istioctl's control plane identifier, {@code SextantServer}),
    * {@code ENABLE_LEADER_ELECTION}, the stream admission rate ({@code XdsOptions}), the debug
-   * endpoints' access rule ({@code HttpEndpoints}), and the kubeconfig ({@code KubernetesSource}).
+   * endpoints' access rule ({@code HttpEndpoints}), the kubeconfig ({@code KubernetesSource}) and
+   * the CA's signature provider ({@code Crypto}, read once per process).
    * {@code CommandLineTest} fails when an environment variable read in the code is missing from
    * {@link #environment()}.
    */
   private static final List<String> READ_DIRECTLY = List.of("POD_NAME", "ENABLE_LEADER_ELECTION",
-      "PILOT_MAX_REQUESTS_PER_SECOND", "DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES", "KUBECONFIG");
+      "PILOT_MAX_REQUESTS_PER_SECOND", "DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES", "KUBECONFIG",
+      "SEXTANT_CA_CRYPTO");
 
   /**
    * The environment variables Sextant reads: the flags' defaults ({@code CLUSTER_ID},
    * {@code POD_NAMESPACE}, {@code REVISION}) and the settings read from the whole environment
-   * (the CA's {@link CaConfig#fromEnvironment}, the debug types' {@link DebugTypes.Support#fromEnvironment}),
+   * (the CA's {@link CaConfig#fromEnvironment}, the debug types' {@link DebugTypes.Support#fromEnvironment},
+   * the gRPC limits' {@link GrpcLimits#fromEnvironment}),
    * both recorded by running the code that reads them, and the few read where they are used.
    */
   public static Set<String> environment() {
@@ -89,6 +92,7 @@ public final class CommandLine {
     };
     CaConfig.fromEnvironment(recording, "istio-system", "Kubernetes", "cluster.local", null, null, "");
     DebugTypes.Support.fromEnvironment(recording, "istio-system", path -> "", "");
+    GrpcLimits.fromEnvironment(recording);
     names.addAll(READ_DIRECTLY);
     return Collections.unmodifiableSet(names);
   }

@@ -70,8 +70,8 @@ final class SecurePort {
         .permitKeepAliveWithoutCalls(true)
         .keepAliveTime(config.keepalive().interval().toMillis(), TimeUnit.MILLISECONDS)
         .keepAliveTimeout(config.keepalive().timeout().toMillis(), TimeUnit.MILLISECONDS)
-        .maxInboundMessageSize(4 * 1024 * 1024)
-        .maxConcurrentCallsPerConnection(100_000);
+        .maxInboundMessageSize(config.grpcLimits().maxRecvMsgSize())
+        .maxConcurrentCallsPerConnection(config.grpcLimits().maxStreams());
     if (config.keepalive().maxConnectionAge() != null) {
       builder.maxConnectionAge(config.keepalive().maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
           .maxConnectionAgeGrace(10, TimeUnit.SECONDS);

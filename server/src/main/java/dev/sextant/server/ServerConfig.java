@@ -27,6 +27,11 @@ public record ServerConfig(
     Kubernetes kubernetes,
     Security security) {
 
+  /** istiod's gRPC limits ({@code ISTIO_GPRC_MAXRECVMSGSIZE}, {@code ISTIO_GPRC_MAXSTREAMS}), read from the environment. */
+  public GrpcLimits grpcLimits() {
+    return GrpcLimits.fromEnvironment(System.getenv());
+  }
+
   /**
    * The secure port and the CA behind it; null turns both off.
    *

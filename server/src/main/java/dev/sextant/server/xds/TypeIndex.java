@@ -60,6 +60,14 @@ public final class TypeIndex implements AutoCloseable {
     return new ArrayList<>(resources.values());
   }
 
+  /**
+   * The resources as a live, weakly consistent view (no copy): a resource changed during the
+   * iteration may be seen old, new or not at all, and its change notification follows.
+   */
+  public java.util.Collection<XdsResource> values() {
+    return java.util.Collections.unmodifiableCollection(resources.values());
+  }
+
   public int size() {
     return resources.size();
   }
