@@ -78,8 +78,21 @@ final class ApiServerControls extends Dispatcher {
 
   /** Closes every open watch, as an API server restart or a load balancer timeout does. */
   void dropWatches() {
-    for (WebSocket ws : openWatches) {
+    Set<WebSocket> dropped = Set.copyOf(openWatches);
+    for (WebSocket ws : dropped) {
       ws.close(1000, "dropped");
+    }
+    // Returns once every dropped socket has finished closing: a write that the CRUD dispatcher
+    // sends to a watch while its close is under way can stall that write (and the request that
+    // caused it) in the mock server, which a real API server does not do.
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (dropped.stream().anyMatch(openWatches::contains) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 
