@@ -65,6 +65,7 @@ final class SecurePort {
         .addService(ServerInterceptors.intercept(new AdsService(xds, auth), AuthInterceptor.instance(),
             AdsService.peerInterceptor()))
         .addService(ca.interceptedService())
+        .executor(ca.executor())
         .addService(ProtoReflectionServiceV1.newInstance())
         .permitKeepAliveTime(config.keepalive().interval().toMillis() / 2, TimeUnit.MILLISECONDS)
         .permitKeepAliveWithoutCalls(true)
