@@ -41,7 +41,6 @@ public final class KeyCertBundle {
   private final PrivateKey signingKey;
   private final X500Name subject;
   private final byte[] subjectKeyId;
-  private final List<String> chainElements;
   private final List<ByteString> responseTail;
 
   private KeyCertBundle(String certPem, String keyPem, String certChainPem, String rootCertPem,
@@ -57,14 +56,9 @@ public final class KeyCertBundle {
     byte[] ski = cert.getExtensionValue(Extension.subjectKeyIdentifier.getId());
     this.subjectKeyId = ski == null ? null
         : ASN1OctetString.getInstance(ASN1OctetString.getInstance(ski).getOctets()).getOctets();
-    List<String> elements = new ArrayList<>();
-    for (String piece : Pem.split(this.certChainPem)) {
-      elements.add(piece + "\n");
-    }
-    this.chainElements = List.copyOf(elements);
     List<ByteString> tail = new ArrayList<>();
-    for (String element : chainElements) {
-      tail.add(ByteString.copyFromUtf8(element));
+    for (String piece : Pem.split(this.certChainPem)) {
+      tail.add(ByteString.copyFromUtf8(piece + "\n")); // each cert of the chain on its own
     }
     if (!rootCertPem.isEmpty()) {
       tail.add(ByteString.copyFromUtf8(rootCertPem));
@@ -208,11 +202,6 @@ public final class KeyCertBundle {
   /** The signing cert's subject key ID, or null; becomes the authority key ID of every leaf. */
   byte[] subjectKeyId() {
     return subjectKeyId;
-  }
-
-  /** The cert chain split into one PEM string per certificate, each ending in one {@code \n}. */
-  List<String> chainElements() {
-    return chainElements;
   }
 
   public Instant notAfter() {
