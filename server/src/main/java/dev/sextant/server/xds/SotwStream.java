@@ -57,6 +57,8 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, AdsConnectio
   private long responses;
   private boolean closed;
   private boolean flushScheduled;
+  /** A flush found the transport not ready: the next onReady sends what is pending. */
+  private boolean heldByFlowControl;
 
   private final class Watch {
     final TypeIndex index;
@@ -85,7 +87,12 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, AdsConnectio
     this.out = out;
     this.peer = peer;
     this.serial = server.newSerialExecutor();
-    out.setOnReadyHandler(() -> serial.execute(this::flushAll));
+    // Only what flow control held back goes out when the transport is ready again (see XdsStream).
+    out.setOnReadyHandler(() -> serial.execute(() -> {
+      if (heldByFlowControl) {
+        flushAll();
+      }
+    }));
     out.setOnCancelHandler(() -> serial.execute(() -> close("cancelled")));
   }
 
@@ -231,7 +238,12 @@ final class SotwStream implements StreamObserver<DiscoveryRequest>, AdsConnectio
   }
 
   private void flushAll() {
-    if (closed || !out.isReady()) {
+    heldByFlowControl = false;
+    if (closed) {
+      return;
+    }
+    if (!out.isReady()) {
+      heldByFlowControl = watches.values().stream().anyMatch(w -> w.dirty);
       return;
     }
     for (Watch w : watches.values()) {

@@ -68,6 +68,8 @@ final class XdsStream implements StreamObserver<DeltaDiscoveryRequest>, AdsConne
   private long responses;
   private boolean closed;
   private boolean flushScheduled;
+  /** A flush found the transport not ready: the next onReady sends what is pending. */
+  private boolean heldByFlowControl;
 
   /** One type URL's subscription on this stream. */
   private final class Watch {
@@ -97,7 +99,13 @@ final class XdsStream implements StreamObserver<DeltaDiscoveryRequest>, AdsConne
     this.out = out;
     this.peer = peer;
     this.serial = server.newSerialExecutor();
-    out.setOnReadyHandler(() -> serial.execute(this::flushAll));
+    // Only what flow control held back goes out when the transport is ready again: a change
+    // waiting for its push window stays there (onReady also fires after ordinary sends).
+    out.setOnReadyHandler(() -> serial.execute(() -> {
+      if (heldByFlowControl) {
+        flushAll();
+      }
+    }));
     out.setOnCancelHandler(() -> serial.execute(() -> close("cancelled")));
   }
 
@@ -418,6 +426,7 @@ final class XdsStream implements StreamObserver<DeltaDiscoveryRequest>, AdsConne
   }
 
   private void flushAll() {
+    heldByFlowControl = false;
     if (!closed) {
       watches.values().forEach(this::flush);
     }
@@ -425,7 +434,11 @@ final class XdsStream implements StreamObserver<DeltaDiscoveryRequest>, AdsConne
 
   /** Sends the pending changes of a watch, if the transport can take them. */
   private void flush(Watch w) {
-    if (w.pending.isEmpty() || !out.isReady()) {
+    if (w.pending.isEmpty()) {
+      return;
+    }
+    if (!out.isReady()) {
+      heldByFlowControl = true;
       return;
     }
     List<Resource> send = new ArrayList<>();

@@ -160,14 +160,16 @@ class XdsStreamTest {
     for (int i = 0; i < 300; i++) {
       resources.upsert(resource("hot", "v" + i));
     }
+    // The fast client gets to the last value while the slow one has not read anything more.
     fast.await("fast client sees the last value", x -> "v299".equals(x.held.get("hot")));
-    int fastCount = fast.count();
-    // The slow client reads nothing more until it asks; then it catches up with few messages.
     assertEquals(1, slow.count());
+    // Then the slow one catches up with the latest state: the few responses the transport had
+    // buffered before it reported not ready, then one with what was held back; not one per change
+    // (300). How many the transport buffers is its business, hence the loose bound.
     slow.call.request(1000);
     slow.await("slow client catches up", x -> "v299".equals(x.held.get("hot")));
-    assertTrue(slow.count() < fastCount, "slow got " + slow.count() + " messages, fast got " + fastCount
-        + ": a blocked stream holds the latest state, not a queue of every change");
+    assertTrue(slow.count() < 30, "slow got " + slow.count()
+        + " messages for 300 changes: a blocked stream holds the latest state, not a queue of every change");
   }
 
   @Test
