@@ -50,7 +50,8 @@ final class BenchOptions {
       boolean floor,
       boolean decode,
       long seed,
-      Duration timeout) {
+      Duration timeout,
+      boolean withCsr) {
 
     String describe() {
       return String.format(Locale.ROOT, "%,d pods, %,d services, %,d namespaces, %,d nodes/clients, %,d policies",
@@ -76,7 +77,7 @@ final class BenchOptions {
   private static final Set<String> VALUE_FLAGS = Set.of("pods", "services", "namespaces", "clients", "policies",
       "churn", "duration", "warmup", "changed", "reconnect-window", "cold-clients", "rollout-pods",
       "rollout-duration", "csr-nodes", "csr-accounts", "csr-concurrency", "ca-key", "push-delay", "seed", "timeout");
-  private static final Set<String> BOOLEAN_FLAGS = Set.of("no-floor", "decode");
+  private static final Set<String> BOOLEAN_FLAGS = Set.of("no-floor", "decode", "with-csr");
 
   static BenchOptions parse(String... args) {
     List<String> scenarios = new ArrayList<>();
@@ -177,7 +178,8 @@ final class BenchOptions {
         !"true".equals(String.valueOf(p.get("no-floor"))),
         "true".equals(String.valueOf(p.get("decode"))),
         (long) integer(p, "seed"),
-        duration(p, "timeout"));
+        duration(p, "timeout"),
+        "true".equals(String.valueOf(p.get("with-csr"))));
     validate(r);
     return r;
   }
@@ -301,6 +303,15 @@ final class BenchOptions {
     if (p.clients() > 20_000) {
       throw new Refused("--clients " + p.clients() + ": more than 20,000 fake ztunnels in one JVM would measure the "
           + "harness, not Sextant");
+    }
+    if (p.withCsr()) {
+      if (!s.equals("S1")) {
+        throw new Refused("--with-csr runs S5's CSR bursts beside S1's churn; it applies to --scenario S1 only");
+      }
+      if ((long) p.csrNodes() * p.csrAccounts() < 100) {
+        throw new Refused("--with-csr with --csr-nodes " + p.csrNodes() + " --csr-accounts " + p.csrAccounts()
+            + ": fewer than 100 CSRs per burst is no load; S5's size is --csr-nodes 200 --csr-accounts 100");
+      }
     }
     if (!s.equals("S5")) {
       if (p.pods() < 1) {
@@ -506,6 +517,8 @@ final class BenchOptions {
           --push-delay D         Sextant's push window (default: Sextant's own, 10ms)
           --no-floor             skip the floor runs (figures without ratios)
           --decode               fake clients also parse every Address payload
+          --with-csr             S1 only: S5's CSR bursts (EC CA, --csr-nodes x --csr-accounts each)
+                                 run back to back beside the measured churn
           --seed N --timeout D   randomness; how long to wait for convergence (120s)
           --log LEVEL            Sextant's log level (warn; info logs every connection)
         """;

@@ -19,8 +19,11 @@ final class S1SteadyChurn {
   static Report run(BenchOptions.Params p, Meters meters, PrintStream log) throws Exception {
     Report rep = new Report("S1", "WDS steady churn");
     int count = (int) Math.round(p.churnPerSecond() * p.duration().toMillis() / 1000.0);
-    rep.condition("%s; churn %s/s for %s (%,d pod replacements = %,d events: each a workload removed and one added)",
-        p.describe(), Report.num(p.churnPerSecond()), Report.dur(p.duration()), count, count * 2);
+    rep.condition("%s; churn %s/s for %s (%,d pod replacements = %,d events: each a workload removed and one added)%s",
+        p.describe(), Report.num(p.churnPerSecond()), Report.dur(p.duration()), count, count * 2,
+        p.withCsr() ? String.format(java.util.Locale.ROOT, "; beside it, CSR bursts of %,d (%,d nodes x %,d service "
+            + "accounts, %d in flight per node) back to back", p.csrNodes() * p.csrAccounts(), p.csrNodes(),
+            p.csrAccounts(), p.csrConcurrency()) : "");
     Names names = new Names();
     long heap0 = Meters.liveHeap();
     ClusterModel model = new ClusterModel(p.namespaces(), p.services(), p.pods(), p.clients(), p.policies(),
@@ -60,6 +63,15 @@ final class S1SteadyChurn {
       }
       initial = Wds.snapshot(sut);
 
+      S5CaBurst.Rig rig = null;
+      CsrLoad csrLoad = null;
+      if (p.withCsr()) {
+        log.printf("S1: starting the CA and warming it for the CSR bursts beside the churn%n");
+        rig = S5CaBurst.Rig.start(p, "EC", log);
+        rig.warm();
+        csrLoad = new CsrLoad(rig);
+      }
+
       fleet.resetRun();
       names.clearStamps();
       driver.resetSequence();
@@ -68,8 +80,15 @@ final class S1SteadyChurn {
       log.printf("S1: measuring %,d replacements over %s%n", count, Report.dur(p.duration()));
       Map<String, Long> before = sut.metrics();
       Meters.Cpu cpu0 = meters.cpu();
+      if (csrLoad != null) {
+        csrLoad.start();
+      }
       churn = driver.run(count, p.duration(), clients.size());
       boolean drained = Wds.awaitEvents(fleet, churn.events(), p.timeout());
+      if (csrLoad != null) {
+        csrLoad.stop();
+        rig.close();
+      }
       Meters.Cpu cpu1 = meters.cpu();
       Map<String, Long> after = sut.metrics();
       fleet.measuring(false);
@@ -115,7 +134,18 @@ final class S1SteadyChurn {
         }
       }
       Double f = null;
-      rep.section("event→ACK, per (client, event): input write to that client's ACK");
+      if (csrLoad != null) {
+        rep.section("CSR bursts beside the churn (S5's CA and fake ztunnels, EC; Sextant's CPU below includes them)");
+        rep.row("CSRs issued while the churn was measured", "count", csrLoad.issued(), f, "");
+        rep.row("issuance rate over the bursts", "certs/s", csrLoad.rate(), f, "");
+        rep.row("CSR errors", "count", csrLoad.errors(), f, "0");
+        rep.fact("csrErrors", csrLoad.errors());
+        if (csrLoad.errors() > 0) {
+          rep.problem("%d CSRs failed beside the churn, first: %s", csrLoad.errors(), csrLoad.firstError());
+        }
+      }
+      rep.section("event→ACK, per (client, event): input write to that client's ACK"
+          + (csrLoad != null ? ", with CSR bursts running (goal: p99 ≤ 100 ms)" : ""));
       rep.row("p50", "ms", perClient.p50(), floor == null ? f : Double.valueOf(floor.perClient().p50()), "p50 ≤ 25 ms");
       rep.row("p99", "ms", perClient.p99(), floor == null ? f : Double.valueOf(floor.perClient().p99()), "p99 ≤ 100 ms");
       rep.row("max", "ms", perClient.max(), floor == null ? f : Double.valueOf(floor.perClient().max()), "");
@@ -172,6 +202,69 @@ final class S1SteadyChurn {
           + "arrays (%.1f MB) are never counted", clientState / 1e6);
     }
     return rep;
+  }
+
+  /** S5 bursts back to back on a thread of their own until stopped: the CA load beside the churn. */
+  private static final class CsrLoad {
+    private final S5CaBurst.Rig rig;
+    private final Thread thread;
+    private volatile boolean stopping;
+    private long issued;
+    private long errors;
+    private double seconds;
+    private String firstError;
+    private Exception failure;
+
+    CsrLoad(S5CaBurst.Rig rig) {
+      this.rig = rig;
+      this.thread = new Thread(this::loop, "bench-csr-load");
+      thread.setDaemon(true);
+    }
+
+    private void loop() {
+      try {
+        while (!stopping) {
+          S5CaBurst.Burst b = rig.burst(rig.total);
+          issued += b.count() - b.errors();
+          errors += b.errors();
+          seconds += b.seconds();
+          if (firstError == null) {
+            firstError = b.firstError();
+          }
+        }
+      } catch (Exception e) {
+        failure = e;
+      }
+    }
+
+    void start() {
+      thread.start();
+    }
+
+    /** Lets the burst under way finish, then returns. */
+    void stop() throws Exception {
+      stopping = true;
+      thread.join();
+      if (failure != null) {
+        throw failure;
+      }
+    }
+
+    long issued() {
+      return issued;
+    }
+
+    long errors() {
+      return errors;
+    }
+
+    double rate() {
+      return seconds == 0 ? 0 : issued / seconds;
+    }
+
+    String firstError() {
+      return firstError;
+    }
   }
 
   static long max(long[] a) {

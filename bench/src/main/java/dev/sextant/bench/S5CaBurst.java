@@ -111,110 +111,28 @@ final class S5CaBurst {
 
   private static void runOne(BenchOptions.Params p, String keyType, Meters meters, PrintStream log, Report rep)
       throws Exception {
-    Path dir = Files.createTempDirectory("sextant-bench-ca");
-    RSAKey signingKey = new RSAKeyGenerator(2048).keyID("bench").generate();
-    Path jwks = dir.resolve("jwks.json");
-    Files.writeString(jwks, new JWKSet(signingKey.toPublicJWK()).toString());
-    CaConfig config = CaConfig.fromEnvironment(Map.of(
-            "CA_TRUSTED_NODE_ACCOUNTS", "istio-system/ztunnel",
-            "SEXTANT_CA_KEY_TYPE", keyType,
-            "ROOT_CA_DIR", dir.resolve("no-cacerts").toString()),
-        "istio-system", "Kubernetes", "cluster.local", dir.resolve("ca"), jwks, "");
-    int nodes = p.csrNodes();
-    int accounts = p.csrAccounts();
-    PodIndex pods = new PodIndex() {
-      @Override
-      public Optional<PodRef> pod(String namespace, String name) {
-        if (namespace.equals("istio-system") && name.startsWith("ztunnel-node-")) {
-          String node = name.substring("ztunnel-".length());
-          return Optional.of(new PodRef(namespace, name, "ztunnel-uid-" + node, "ztunnel", node));
-        }
-        return Optional.empty();
-      }
-
-      @Override
-      public boolean anyOn(String namespace, String serviceAccount, String node) {
-        int a = Integer.parseInt(serviceAccount.substring(3));
-        return a < accounts && namespace.equals(accountNamespace(a))
-            && Integer.parseInt(node.substring(5)) < nodes;
-      }
-
-      @Override
-      public boolean hasSynced() {
-        return true;
-      }
-    };
-    log.printf("S5: %s CA: starting, %,d CSRs%n", keyType, nodes * accounts);
-    SextantCa ca = SextantCa.start(config, null, new SextantCa.Options(pods, null, dir.resolve("root-cert.pem")));
-    SslContext serverTls = GrpcSslContexts.configure(SslContextBuilder.forServer(ca.servingCertificate().keyManager())
-        .trustManager(new ByteArrayInputStream(ca.rootCertPem().getBytes(StandardCharsets.UTF_8)))
-        .clientAuth(ClientAuth.OPTIONAL)
-        .protocols("TLSv1.3", "TLSv1.2")).build();
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-        .sslContext(serverTls)
-        .addService(ca.interceptedService())
-        .executor(ca.executor())
-        .build()
-        .start();
-    EventLoopGroup loop = Epoll.isAvailable()
-        ? new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("bench-ca-client", true), EpollIoHandler.newFactory())
-        : new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("bench-ca-client", true), NioIoHandler.newFactory());
-    List<ManagedChannel> channels = new ArrayList<>();
-    try {
-      SslContext clientTls = GrpcSslContexts.forClient()
-          .trustManager(new ByteArrayInputStream(ca.rootCertPem().getBytes(StandardCharsets.UTF_8))).build();
-      InetSocketAddress address = (InetSocketAddress) server.getListenSockets().get(0);
-      List<IstioCertificateServiceGrpc.IstioCertificateServiceStub> ztunnels = new ArrayList<>();
-      for (int n = 0; n < nodes; n++) {
-        ManagedChannel ch = NettyChannelBuilder.forAddress(address).sslContext(clientTls)
-            .overrideAuthority("istiod.istio-system.svc")
-            .eventLoopGroup(loop).channelType(Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class)
-            .directExecutor().build();
-        channels.add(ch);
-        Metadata h = new Metadata();
-        h.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token(signingKey, n));
-        h.put(Metadata.Key.of("clusterid", Metadata.ASCII_STRING_MARSHALLER), "Kubernetes");
-        ztunnels.add(IstioCertificateServiceGrpc.newStub(ch).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(h)));
-      }
-      // ztunnel makes a fresh P-256 key per request; the server's work is the same for any, so one per account
-      List<KeyPair> csrKeys = new ArrayList<>();
-      List<IstioCertificateRequest> requests = new ArrayList<>();
-      for (int a = 0; a < accounts; a++) {
-        KeyPair k = ecKey();
-        csrKeys.add(k);
-        String id = "spiffe://cluster.local/ns/" + accountNamespace(a) + "/sa/sa-" + a;
-        requests.add(IstioCertificateRequest.newBuilder().setCsr(csr(k, id)).setValidityDuration(86400)
-            .setMetadata(Struct.newBuilder().putFields("ImpersonatedIdentity", Value.newBuilder().setStringValue(id).build()))
-            .build());
-      }
-      int total = nodes * accounts;
-      // Warm-up (TLS sessions, token cache, JIT): a control plane's CA has been running for days when
-      // a fleet-wide re-issue comes, so bursts of a fifth until at least 5 s have passed (at most
-      // 10 bursts); with less, the JIT compilers still take 10-40 % of the 2 cores during the
-      // measured burst (perf, JDK 17).
-      long warmUntil = System.nanoTime() + 5_000_000_000L;
-      for (int round = 0; round < 10 && (round == 0 || System.nanoTime() < warmUntil); round++) {
-        burst(ztunnels, requests, Math.max(50, total / 5), p.csrConcurrency(), p.timeout());
-      }
+    try (Rig rig = Rig.start(p, keyType, log)) {
+      int total = rig.total;
+      rig.warm();
       log.printf("S5: %s CA: burst of %,d%n", keyType, total);
       Meters.Cpu cpu0 = meters.cpu();
-      Burst b = burst(ztunnels, requests, total, p.csrConcurrency(), p.timeout());
+      Burst b = rig.burst(total);
       Meters.Cpu cpu1 = meters.cpu();
       double rate = b.count() / b.seconds();
       double pacedRate = Math.min(1000, Math.max(1, rate / 2));
       int pacedCount = (int) Math.max(20, Math.min(total, pacedRate * 5));
       log.printf("S5: %s CA: paced %,d at %.0f/s%n", keyType, pacedCount, pacedRate);
-      Burst paced = paced(ztunnels, requests, pacedCount, pacedRate, p.timeout());
+      Burst paced = paced(rig.ztunnels, rig.requests, pacedCount, pacedRate, p.timeout());
 
-      PrivateKey caKey = Pem.privateKey(Files.readString(dir.resolve("ca").resolve(RootStore.CA_KEY)));
+      PrivateKey caKey = Pem.privateKey(Files.readString(rig.dir.resolve("ca").resolve(RootStore.CA_KEY)));
       log.printf("S5: %s CA: raw sign+verify floor (%s; Bouncy Castle)%n", keyType, Crypto.SIGNATURES.getName());
-      rawSignVerify(caKey, csrKeys.get(0), 1, 0.5, Crypto.SIGNATURES);
-      double raw1 = rawSignVerify(caKey, csrKeys.get(0), 1, 2.0, Crypto.SIGNATURES);
-      double raw2 = rawSignVerify(caKey, csrKeys.get(0), 2, 2.0, Crypto.SIGNATURES);
+      rawSignVerify(caKey, rig.csrKeys.get(0), 1, 0.5, Crypto.SIGNATURES);
+      double raw1 = rawSignVerify(caKey, rig.csrKeys.get(0), 1, 2.0, Crypto.SIGNATURES);
+      double raw2 = rawSignVerify(caKey, rig.csrKeys.get(0), 2, 2.0, Crypto.SIGNATURES);
       double rawBc2 = raw2;
       if (Crypto.SIGNATURES != Crypto.BC) {
-        rawSignVerify(caKey, csrKeys.get(0), 1, 0.5, Crypto.BC);
-        rawBc2 = rawSignVerify(caKey, csrKeys.get(0), 2, 2.0, Crypto.BC);
+        rawSignVerify(caKey, rig.csrKeys.get(0), 1, 0.5, Crypto.BC);
+        rawBc2 = rawSignVerify(caKey, rig.csrKeys.get(0), 2, 2.0, Crypto.BC);
       }
 
       String caKeyName = keyType.equals("RSA") ? "RSA-2048" : "EC P-256";
@@ -242,7 +160,142 @@ final class S5CaBurst {
         rep.problem("%s CA: %d requests failed, first: %s", keyType, b.errors() + paced.errors(),
             b.firstError() != null ? b.firstError() : paced.firstError());
       }
-    } finally {
+    }
+  }
+
+  /**
+   * The CA as the secure port serves it, and its fake ztunnels: one TLS channel per node with a
+   * pod-bound token, one CSR per service account. Also used by S1 {@code --with-csr} to run a
+   * CSR burst beside the WDS churn.
+   */
+  static final class Rig implements AutoCloseable {
+    final Path dir;
+    final SextantCa ca;
+    final Server server;
+    final EventLoopGroup loop;
+    final List<ManagedChannel> channels = new ArrayList<>();
+    final List<IstioCertificateServiceGrpc.IstioCertificateServiceStub> ztunnels = new ArrayList<>();
+    final List<KeyPair> csrKeys = new ArrayList<>();
+    final List<IstioCertificateRequest> requests = new ArrayList<>();
+    final int total;
+    final int concurrency;
+    final Duration timeout;
+
+    private Rig(Path dir, SextantCa ca, Server server, EventLoopGroup loop, int total, int concurrency,
+        Duration timeout) {
+      this.dir = dir;
+      this.ca = ca;
+      this.server = server;
+      this.loop = loop;
+      this.total = total;
+      this.concurrency = concurrency;
+      this.timeout = timeout;
+    }
+
+    static Rig start(BenchOptions.Params p, String keyType, PrintStream log) throws Exception {
+      Path dir = Files.createTempDirectory("sextant-bench-ca");
+      RSAKey signingKey = new RSAKeyGenerator(2048).keyID("bench").generate();
+      Path jwks = dir.resolve("jwks.json");
+      Files.writeString(jwks, new JWKSet(signingKey.toPublicJWK()).toString());
+      CaConfig config = CaConfig.fromEnvironment(Map.of(
+              "CA_TRUSTED_NODE_ACCOUNTS", "istio-system/ztunnel",
+              "SEXTANT_CA_KEY_TYPE", keyType,
+              "ROOT_CA_DIR", dir.resolve("no-cacerts").toString()),
+          "istio-system", "Kubernetes", "cluster.local", dir.resolve("ca"), jwks, "");
+      int nodes = p.csrNodes();
+      int accounts = p.csrAccounts();
+      PodIndex pods = new PodIndex() {
+        @Override
+        public Optional<PodRef> pod(String namespace, String name) {
+          if (namespace.equals("istio-system") && name.startsWith("ztunnel-node-")) {
+            String node = name.substring("ztunnel-".length());
+            return Optional.of(new PodRef(namespace, name, "ztunnel-uid-" + node, "ztunnel", node));
+          }
+          return Optional.empty();
+        }
+
+        @Override
+        public boolean anyOn(String namespace, String serviceAccount, String node) {
+          int a = Integer.parseInt(serviceAccount.substring(3));
+          return a < accounts && namespace.equals(accountNamespace(a))
+              && Integer.parseInt(node.substring(5)) < nodes;
+        }
+
+        @Override
+        public boolean hasSynced() {
+          return true;
+        }
+      };
+      log.printf("S5: %s CA: starting, %,d CSRs%n", keyType, nodes * accounts);
+      SextantCa ca = SextantCa.start(config, null, new SextantCa.Options(pods, null, dir.resolve("root-cert.pem")));
+      SslContext serverTls = GrpcSslContexts.configure(SslContextBuilder.forServer(ca.servingCertificate().keyManager())
+          .trustManager(new ByteArrayInputStream(ca.rootCertPem().getBytes(StandardCharsets.UTF_8)))
+          .clientAuth(ClientAuth.OPTIONAL)
+          .protocols("TLSv1.3", "TLSv1.2")).build();
+      Server server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+          .sslContext(serverTls)
+          .addService(ca.interceptedService())
+          .executor(ca.executor())
+          .build()
+          .start();
+      EventLoopGroup loop = Epoll.isAvailable()
+          ? new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("bench-ca-client", true), EpollIoHandler.newFactory())
+          : new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("bench-ca-client", true), NioIoHandler.newFactory());
+      Rig rig = new Rig(dir, ca, server, loop, nodes * accounts, p.csrConcurrency(), p.timeout());
+      List<ManagedChannel> channels = rig.channels;
+      List<IstioCertificateServiceGrpc.IstioCertificateServiceStub> ztunnels = rig.ztunnels;
+      List<KeyPair> csrKeys = rig.csrKeys;
+      List<IstioCertificateRequest> requests = rig.requests;
+      try {
+        SslContext clientTls = GrpcSslContexts.forClient()
+            .trustManager(new ByteArrayInputStream(ca.rootCertPem().getBytes(StandardCharsets.UTF_8))).build();
+        InetSocketAddress address = (InetSocketAddress) server.getListenSockets().get(0);
+        for (int n = 0; n < nodes; n++) {
+          ManagedChannel ch = NettyChannelBuilder.forAddress(address).sslContext(clientTls)
+              .overrideAuthority("istiod.istio-system.svc")
+              .eventLoopGroup(loop).channelType(Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class)
+              .directExecutor().build();
+          channels.add(ch);
+          Metadata h = new Metadata();
+          h.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token(signingKey, n));
+          h.put(Metadata.Key.of("clusterid", Metadata.ASCII_STRING_MARSHALLER), "Kubernetes");
+          ztunnels.add(IstioCertificateServiceGrpc.newStub(ch).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(h)));
+        }
+        // ztunnel makes a fresh P-256 key per request; the server's work is the same for any, so one per account
+        for (int a = 0; a < accounts; a++) {
+          KeyPair k = ecKey();
+          csrKeys.add(k);
+          String id = "spiffe://cluster.local/ns/" + accountNamespace(a) + "/sa/sa-" + a;
+          requests.add(IstioCertificateRequest.newBuilder().setCsr(csr(k, id)).setValidityDuration(86400)
+              .setMetadata(Struct.newBuilder().putFields("ImpersonatedIdentity", Value.newBuilder().setStringValue(id).build()))
+              .build());
+        }
+      } catch (Exception | Error e) {
+        rig.close();
+        throw e;
+      }
+      return rig;
+    }
+
+    /**
+     * Warm-up (TLS sessions, token cache, JIT): a control plane's CA has been running for days when
+     * a fleet-wide re-issue comes, so bursts of a fifth until at least 5 s have passed (at most 10
+     * bursts); with less, the JIT compilers still take 10-40 % of the 2 cores during the measured
+     * burst (perf, JDK 17).
+     */
+    void warm() throws InterruptedException {
+      long warmUntil = System.nanoTime() + 5_000_000_000L;
+      for (int round = 0; round < 10 && (round == 0 || System.nanoTime() < warmUntil); round++) {
+        burst(Math.max(50, total / 5));
+      }
+    }
+
+    Burst burst(int count) throws InterruptedException {
+      return S5CaBurst.burst(ztunnels, requests, count, concurrency, timeout);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
       for (ManagedChannel ch : channels) {
         ch.shutdownNow();
       }

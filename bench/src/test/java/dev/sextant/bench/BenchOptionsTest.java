@@ -22,6 +22,14 @@ class BenchOptionsTest {
   }
 
   @Test
+  void withCsr_onlyBesideS1_andOnlyWithARealBurst() {
+    assertTrue(refused("--scenario", "S2", "--with-csr").contains("applies to --scenario S1 only"));
+    assertTrue(refused("--scenario", "S1", "--with-csr").contains("fewer than 100 CSRs per burst"));
+    assertTrue(BenchOptions.parse("--scenario", "S1", "--with-csr", "--csr-nodes", "200", "--csr-accounts", "100")
+        .params("S1").withCsr());
+  }
+
+  @Test
   void churn_fasterThanTheMachineCanGenerate_refused() {
     String m = refused("--scenario", "S1", "--churn", "1000000/s");
     assertTrue(m.contains("faster than one machine can generate"), m);
